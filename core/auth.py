@@ -19,9 +19,9 @@ def headers_pass(settings: Settings, headers: Mapping[str, str], payload: bytes)
     """True if a header-borne credential is valid. `headers` has lower-case names."""
     if settings.allow_unauthenticated:
         return True
-    if settings.shared_secret and (signature := headers.get("x-signature")):
-        if _signature_valid(settings.shared_secret, signature, payload):
-            return True
+    signature = headers.get("x-signature")
+    if settings.shared_secret and signature and _signature_valid(settings.shared_secret, signature, payload):
+        return True
     scheme, _, credential = headers.get("authorization", "").strip().partition(" ")
     scheme, credential = scheme.lower(), credential.strip()
     if scheme == "bearer" and settings.bearer_token:

@@ -24,7 +24,8 @@ class Document:
 
 def check_content_type(value: str | None) -> None:
     media_type = (value or "").split(";", 1)[0].strip().lower()
-    if media_type not in _JSON_MEDIA_TYPES and not (media_type.startswith("application/") and media_type.endswith("+json")):
+    structured = media_type.startswith("application/") and media_type.endswith("+json")
+    if media_type not in _JSON_MEDIA_TYPES and not structured:
         shown = media_type[:60] or "none"
         raise UnsupportedMediaType(f"Content-Type must be application/json, not {shown}")
 

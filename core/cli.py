@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     host, port = server.server_address[:2]
-    url = f"http://{f'[{host}]' if ':' in str(host) else host}:{port}"
+    host = str(host)
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     where = os.path.abspath(settings.local_dir) if args.platform == "local" else str(settings.location)
     print(f"Interana Destination ({settings.platform_label}) listening on {url}, storing to {where}")
     if not settings.allow_unauthenticated:

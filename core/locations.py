@@ -85,11 +85,13 @@ def parse_location(value: str) -> Location:
     if parts.scheme == "s3":
         return _s3(value, host, None, path)
     if parts.scheme == "https" and host.endswith(".amazonaws.com"):
+        if match := _S3_PATH_STYLE_HOST.fullmatch(host):  # before the seed form, which would read bucket "s3"
+            if not path or not path[0]:
+                raise _fail(value, "no bucket after the path-style host")
+            return _s3(value, path[0], match["region"], path[1:])
         for pattern in _S3_HOSTS:
             if match := pattern.fullmatch(host):
                 return _s3(value, match["bucket"], match.groupdict().get("region"), path)
-        if (match := _S3_PATH_STYLE_HOST.fullmatch(host)) and path and path[0]:
-            return _s3(value, path[0], match["region"], path[1:])
     if parts.scheme == "https" and (match := _BLOB_HOST.fullmatch(host)):
         return _blob(value, match["account"], f"https://{host}", path)
     if parts.scheme in {"http", "https"} and host in _LOOPBACK_HOSTS and len(path) >= 2:

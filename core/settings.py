@@ -103,7 +103,7 @@ def _api_key(platform: str, value: str) -> ApiKey | None:
         return AwsKeyPair(key_id, secret)
     token = value.removeprefix("?")
     if "sig=" not in token or any(c.isspace() for c in token):
-        raise ConfigError("INTERANA_API_KEY", "not an Azure SAS token", "a SAS token such as sv=...&sig=..., with or without '?'")
+        raise ConfigError("INTERANA_API_KEY", "not an Azure SAS token", "a SAS token (sv=...&sig=...), ? optional")
     return SasToken(token)
 
 
