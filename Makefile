@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean build-IngestFunction
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,13 @@ test: lint
 
 clean:
 	rm -rf $(VENV) .aws-sam node_modules interana-data
+
+# `sam build` (BuildMethod: makefile) calls this with ARTIFACTS_DIR. Dependencies are cross-installed as
+# python3.13 arm64 wheels, so the build needs no matching interpreter and no Docker.
+LAMBDA_PLATFORM := --python-version 3.13 --platform manylinux2014_aarch64 --implementation cp --only-binary=:all:
+build-IngestFunction:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile $(LAMBDA_PLATFORM) \
+		--target "$(ARTIFACTS_DIR)" -r aws_lambda/requirements.txt
+	mkdir -p "$(ARTIFACTS_DIR)/core" "$(ARTIFACTS_DIR)/aws_lambda"
+	cp core/*.py "$(ARTIFACTS_DIR)/core/"
+	cp aws_lambda/*.py "$(ARTIFACTS_DIR)/aws_lambda/"

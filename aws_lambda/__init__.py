@@ -1,0 +1,1 @@
+"""AWS target: Lambda behind API Gateway, writing to S3."""

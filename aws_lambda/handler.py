@@ -1,0 +1,95 @@
+"""Lambda entry point: API Gateway (HTTP API payload 2.0, or REST API payload 1.0) -> core -> S3."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core import service
+from core.errors import ConfigError
+from core.settings import Settings
+
+from .s3_store import S3Store
+from .secrets import resolve_secrets
+
+logger = Logger(service="interana-destination")
+metrics = Metrics(namespace="InteranaDestination", service="interana-destination")
+
+
+class MeasuredStore:
+    """The S3 store, with its latency and bytes written recorded as metrics."""
+
+    def __init__(self, inner: S3Store) -> None:
+        self.inner = inner
+
+    def put(self, key: str, data: bytes) -> bool:
+        started = time.perf_counter()
+        try:
+            created = self.inner.put(key, data)
+        finally:
+            metrics.add_metric("StoreLatency", MetricUnit.Milliseconds, (time.perf_counter() - started) * 1000)
+        metrics.add_metric("BytesWritten", MetricUnit.Bytes, len(data) if created else 0)
+        return created
+
+
+def _settings() -> Settings:
+    env = resolve_secrets(os.environ)
+    settings = Settings.from_env({**env, "INTERANA_PLATFORM": env.get("INTERANA_PLATFORM") or "AWS"})
+    if settings.platform != "aws":
+        raise ConfigError("INTERANA_PLATFORM", f"the Lambda handler writes to S3, not {settings.platform_label}", "AWS")
+    return settings
+
+
+# Built once per cold start; a bad setting fails the init with a message naming the variable.
+settings = _settings()
+store = MeasuredStore(S3Store.from_settings(settings))
+router = Router()
+
+
+def _serve() -> Response:
+    event = router.current_event
+    raw = event.body or ""
+    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
+    request = service.Request(event.http_method, event.path, dict(event.headers or {}), body)
+    answer = service.handle(request, settings, store)
+    metrics.add_metric("Requests", MetricUnit.Count, 1)
+    if "accepted" in answer.body:
+        metrics.add_metric("EventsAccepted", MetricUnit.Count, answer.body["accepted"])
+        metrics.add_metric("EventsRejected", MetricUnit.Count, answer.body["rejected"])
+    log = logger.warning if answer.status >= 500 else logger.info
+    log("request handled", extra={"path": request.path[:200], "status": answer.status,
+                                  "accepted": answer.body.get("accepted"), "rejected": answer.body.get("rejected"),
+                                  "error": answer.body.get("error")})
+    return Response(answer.status, "application/json", answer.json().decode(), answer.headers)
+
+
+# The routes API Gateway forwards (template.yaml); core answers each, and anything else (404/405) too.
+@router.get("/health")
+@router.post("/segment")
+@router.post("/v1/<call>")
+def serve_route(call: str | None = None) -> Response:
+    return _serve()
+
+
+http_app = APIGatewayHttpResolver()
+rest_app = APIGatewayRestResolver()
+for _app in (http_app, rest_app):
+    _app.include_router(router)
+    _app.exception_handler(NotFoundError)(lambda _error: _serve())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app = http_app if event.get("version") == "2.0" else rest_app
+    return app.resolve(event, context)

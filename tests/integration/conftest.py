@@ -1,0 +1,83 @@
+"""Session fixtures: real storage APIs on free loopback ports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.helpers import free_port
+from tests.integration.servers import Cuttable, Process, moto_server
+
+SETTING_NAMES = ("INTERANA_PLATFORM", "INTERANA_BUCKET_URL", "INTERANA_API_KEY", "SEGMENT_SHARED_SECRET",
+                 "SEGMENT_WRITE_KEYS", "INGEST_BEARER_TOKEN", "ALLOW_UNAUTHENTICATED", "MAX_BODY_BYTES")
+
+
+@dataclass
+class Moto:
+    """moto's server with IAM enforced; `writer` is a key pair allowed to write. `proxy` can cut it off."""
+
+    server: Process
+    proxy: Cuttable
+    access_key_id: str
+    secret_access_key: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy.port}"
+
+    def client(self, service: str = "s3") -> Any:
+        return boto3.client(service, endpoint_url=f"http://127.0.0.1:{self.server.port}", region_name="us-east-1",
+                            aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_access_key)
+
+    def objects(self, bucket: str, prefix: str = "") -> dict[str, bytes]:
+        s3 = self.client()
+        keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for o in page.get("Contents", [])]
+        return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
+    port = free_port()
+    server = moto_server(port, free_actions=3, log=tmp_path_factory.mktemp("moto") / "moto.log")
+    server.start()
+    anonymous = {"endpoint_url": f"http://127.0.0.1:{port}", "region_name": "us-east-1",
+                 "aws_access_key_id": "setup", "aws_secret_access_key": "setup"}
+    iam = boto3.client("iam", **anonymous)
+    iam.create_user(UserName="writer")  # the 3 unauthenticated actions moto allows before enforcing IAM
+    iam.put_user_policy(UserName="writer", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="writer")["AccessKey"]
+    proxy = Cuttable(port)
+    proxy.restore()
+    yield Moto(server, proxy, key["AccessKeyId"], key["SecretAccessKey"])
+    proxy.cut()
+    server.stop()
+
+
+@pytest.fixture
+def bucket(moto: Moto, request: pytest.FixtureRequest) -> str:
+    """A new empty bucket for each test."""
+    name = f"t-{abs(hash(request.node.nodeid)) % 10**12}"
+    moto.client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, moto: Moto) -> None:
+    """A process environment like Lambda's, pointed at moto through the cuttable proxy; no real AWS reachable."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", moto.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", moto.access_key_id)  # the "execution role"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", moto.secret_access_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "InteranaDestination")
