@@ -8,7 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from core.errors import ConfigError, StorageUnavailable
 from core.locations import S3Location
-from core.objects import CONTENT_ENCODING, CONTENT_TYPE
+from core.objects import CONTENT_TYPE
 from core.settings import AwsKeyPair, Settings
 
 # Standard mode retries throttling and transient errors with backoff; the timeouts keep the whole
@@ -44,10 +44,7 @@ class S3Store:
 
     def put(self, key: str, data: bytes) -> bool:
         try:
-            self.client.put_object(
-                Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*",
-                ContentType=CONTENT_TYPE, ContentEncoding=CONTENT_ENCODING,
-            )
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*", ContentType=CONTENT_TYPE)
         except ClientError as error:
             if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 412:
                 return False

@@ -12,8 +12,9 @@ import orjson
 from .rows import Shaped
 
 EVENTS, REJECTED, DELETIONS = "", "_rejected", "_deletions"
-CONTENT_TYPE = "application/x-ndjson"
-CONTENT_ENCODING = "gzip"
+# The object *is* a gzip file, so no Content-Encoding: with one, readers such as the Azure Python SDK
+# inflate on download and hand a `.json.gz` reader plain text.
+CONTENT_TYPE = "application/gzip"
 GZIP_LEVEL = 6
 
 

@@ -81,3 +81,55 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, moto: Moto) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "InteranaDestination")
+
+
+DEV_ACCOUNT = "devstoreaccount1"
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # well-known
+
+
+@dataclass
+class Azurite:
+    server: Process
+
+    @property
+    def account_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}/{DEV_ACCOUNT}"
+
+    def service(self) -> Any:
+        from azure.storage.blob import BlobServiceClient
+
+        return BlobServiceClient(self.account_url, credential={"account_name": DEV_ACCOUNT, "account_key": DEV_KEY})
+
+    def sas(self, container: str, permission: str = "cw", hours: float = 1) -> str:
+        from datetime import UTC, datetime, timedelta
+
+        from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+
+        return generate_container_sas(DEV_ACCOUNT, container, account_key=DEV_KEY,
+                                      permission=ContainerSasPermissions.from_string(permission),
+                                      expiry=datetime.now(UTC) + timedelta(hours=hours))
+
+    def blobs(self, container: str) -> dict[str, bytes]:
+        client = self.service().get_container_client(container)
+        return {b.name: client.download_blob(b.name).readall() for b in client.list_blobs()}
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    from tests.integration.servers import AZURITE
+    from tests.integration.servers import azurite as azurite_process
+
+    if not AZURITE.exists():
+        pytest.fail("Azurite is not installed: run `npm ci` (make test does)")
+    server = azurite_process(free_port(), tmp_path_factory.mktemp("azurite"),
+                             tmp_path_factory.mktemp("azurite-log") / "azurite.log")
+    server.start()
+    yield Azurite(server)
+    server.stop()
+
+
+@pytest.fixture
+def container(azurite: Azurite, request: pytest.FixtureRequest) -> str:
+    name = f"t{abs(hash(request.node.nodeid)) % 10**12}"
+    azurite.service().create_container(name)
+    return name

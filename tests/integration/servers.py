@@ -105,3 +105,13 @@ class Cuttable:
                 target.sendall(data)
         with contextlib.suppress(OSError):
             target.shutdown(socket.SHUT_WR)
+
+
+ROOT = Path(__file__).parents[2]
+AZURITE = ROOT / "node_modules" / ".bin" / "azurite-blob"
+
+
+def azurite(port: int, location: Path, log: Path) -> Process:
+    """Azurite's Blob service, keeping its data in `location` so a restart finds it again."""
+    return Process([str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(location),
+                    "--skipApiVersionCheck", "--silent"], port, None, log)

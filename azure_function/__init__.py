@@ -1,0 +1,1 @@
+"""Azure target: an HTTP-triggered Function (Python v2 model) writing to Blob Storage."""
