@@ -13,3 +13,5 @@ def store() -> MemoryStore:
 def open_settings() -> Settings:
     """A deployment that accepts unauthenticated requests (as the local server on loopback does)."""
     return Settings(allow_unauthenticated=True)
+
+pytest_plugins = ["tests.storage"]

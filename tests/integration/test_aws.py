@@ -6,7 +6,6 @@ import base64
 import gzip
 import hashlib
 import hmac
-import importlib
 import json
 import os
 import signal
@@ -24,28 +23,13 @@ from core.body import messages_of, parse
 from core.objects import EVENTS, build_objects
 from core.rows import shape
 from tests.helpers import JSON, free_port, message_id_counts, rows_of
-from tests.integration.servers import wait_for_port
+from tests.servers import wait_for_port
+from tests.storage import EVENT_ENV
 
 EVENTS_DIR = Path(__file__).parents[2] / "events"
-EVENT_ENV = json.loads((EVENTS_DIR / "env.json").read_text())["IngestFunction"]
 CALL_TYPES = ["track", "page", "screen", "identify", "group", "alias"]
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def load_handler(aws_env, monkeypatch, bucket):
-    """Import the handler as a cold start would, with the events/ env.json settings and `overrides`."""
-
-    def load(**overrides: str) -> ModuleType:
-        env = {**EVENT_ENV, "INTERANA_BUCKET_URL": f"s3://{bucket}/segment", **overrides}
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        import aws_lambda.handler
-
-        return importlib.reload(aws_lambda.handler)
-
-    return load
 
 
 def invoke(handler: ModuleType, event: dict) -> tuple[int, dict, dict]:

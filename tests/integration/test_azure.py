@@ -6,7 +6,6 @@ import base64
 import gzip
 import hashlib
 import hmac
-import importlib
 import json
 import logging
 import os
@@ -27,35 +26,14 @@ from core.body import messages_of, parse
 from core.objects import EVENTS, build_objects
 from core.rows import shape
 from tests.helpers import JSON, free_port, message_id_counts, rows_of
-from tests.integration.conftest import SETTING_NAMES
-from tests.integration.servers import wait_for_port
+from tests.servers import wait_for_port
+from tests.storage import EVENT_ENV, SETTING_NAMES
 
 ROOT = Path(__file__).parents[2]
 EVENTS_DIR = ROOT / "events"
-EVENT_ENV = json.loads((EVENTS_DIR / "env.json").read_text())["IngestFunction"]
 CALL_TYPES = ["track", "page", "screen", "identify", "group", "alias"]
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def load_app(monkeypatch, azurite, container):
-    """Import function_app as a worker's cold start would, writing to this test's container."""
-
-    def load(**overrides: str) -> ModuleType:
-        for name in SETTING_NAMES:
-            monkeypatch.delenv(name, raising=False)
-        env = {**EVENT_ENV, "INTERANA_BUCKET_URL": f"{azurite.account_url}/{container}/segment",
-               "INTERANA_API_KEY": "?" + azurite.sas(container), **overrides}
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        import azure_function.blueprint
-        import function_app
-
-        importlib.reload(azure_function.blueprint)
-        return importlib.reload(function_app)
-
-    return load
 
 
 def invoke(module: ModuleType, method: str, path: str, headers: dict[str, str], body: bytes = b""):

@@ -107,7 +107,7 @@ class Cuttable:
             target.shutdown(socket.SHUT_WR)
 
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[1]
 AZURITE = ROOT / "node_modules" / ".bin" / "azurite-blob"
 
 

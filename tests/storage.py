@@ -1,18 +1,24 @@
-"""Session fixtures: real storage APIs on free loopback ports."""
+"""Storage fixtures (a pytest plugin): real S3 (moto) and Blob (Azurite) APIs on free loopback ports, and the
+platform handlers loaded against them as a cold start would."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 
 from tests.helpers import free_port
-from tests.integration.servers import Cuttable, Process, moto_server
+from tests.servers import Cuttable, Process, moto_server
 
+ROOT = Path(__file__).parents[1]
+EVENT_ENV = json.loads((ROOT / "events" / "env.json").read_text())["IngestFunction"]
 SETTING_NAMES = ("INTERANA_PLATFORM", "INTERANA_BUCKET_URL", "INTERANA_API_KEY", "SEGMENT_SHARED_SECRET",
                  "SEGMENT_WRITE_KEYS", "INGEST_BEARER_TOKEN", "ALLOW_UNAUTHENTICATED", "MAX_BODY_BYTES")
 
@@ -116,8 +122,8 @@ class Azurite:
 
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
-    from tests.integration.servers import AZURITE
-    from tests.integration.servers import azurite as azurite_process
+    from tests.servers import AZURITE
+    from tests.servers import azurite as azurite_process
 
     if not AZURITE.exists():
         pytest.fail("Azurite is not installed: run `npm ci` (make test does)")
@@ -133,3 +139,38 @@ def container(azurite: Azurite, request: pytest.FixtureRequest) -> str:
     name = f"t{abs(hash(request.node.nodeid)) % 10**12}"
     azurite.service().create_container(name)
     return name
+
+
+@pytest.fixture
+def load_handler(aws_env: None, monkeypatch: pytest.MonkeyPatch, bucket: str) -> Any:
+    """Import the handler as a cold start would, with the events/ env.json settings and `overrides`."""
+
+    def load(**overrides: str) -> ModuleType:
+        env = {**EVENT_ENV, "INTERANA_BUCKET_URL": f"s3://{bucket}/segment", **overrides}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        import aws_lambda.handler
+
+        return importlib.reload(aws_lambda.handler)
+
+    return load
+
+
+@pytest.fixture
+def load_app(monkeypatch: pytest.MonkeyPatch, azurite: Azurite, container: str) -> Any:
+    """Import function_app as a worker's cold start would, writing to this test's container."""
+
+    def load(**overrides: str) -> ModuleType:
+        for name in SETTING_NAMES:
+            monkeypatch.delenv(name, raising=False)
+        env = {**EVENT_ENV, "INTERANA_BUCKET_URL": f"{azurite.account_url}/{container}/segment",
+               "INTERANA_API_KEY": "?" + azurite.sas(container), **overrides}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        import azure_function.blueprint
+        import function_app
+
+        importlib.reload(azure_function.blueprint)
+        return importlib.reload(function_app)
+
+    return load
