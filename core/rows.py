@@ -20,6 +20,7 @@ ID_FIELDS = frozenset({"userId", "anonymousId", "groupId", "previousId"})
 OBJECT_FIELDS = ("properties", "traits", "context")
 DROPPED = frozenset({"type", "integrations", "_metadata", "writeKey"})
 MAX_DEPTH = 8
+MAX_COLUMNS = 2000  # a row wider than this is a mistake or an attack, not an event Interana can use
 MAX_ID_LENGTH = 1024
 MAX_MESSAGE_ID_LENGTH = 256
 _SCALARS = (str, int, float, bool, type(None))
@@ -69,6 +70,8 @@ def shape(message: Any, arrival: datetime) -> Shaped:
         row[name] = format_time(moment)
     row["receivedAt"] = received_text = format_time(received)
     row["timestamp"] = format_time(_timestamp(times, received))
+    if len(row) > MAX_COLUMNS:
+        raise Invalid(f"message has {len(row)} columns once flattened; at most {MAX_COLUMNS} are kept")
     return Shaped(row, row["messageId"], f"{received_text[0:4]}/{received_text[5:7]}/{received_text[8:10]}/"
                   f"{received_text[11:13]}")
 

@@ -71,8 +71,14 @@ class _Handler(BaseHTTPRequestHandler):
         if length < 0:
             raise LengthRequired("Content-Length is negative")
         if length > self.server.max_body_bytes:
+            if length <= 4 * self.server.max_body_bytes:
+                self._discard(length)  # so the client, still sending, reads our 413 instead of a reset
             raise PayloadTooLarge(f"body is over {self.server.max_body_bytes} bytes")
         return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        while length > 0 and (chunk := self.rfile.read(min(length, 1 << 16))):
+            length -= len(chunk)
 
     def _send(self, response: Response) -> None:
         payload = response.json()

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from . import __version__, auth, body
-from .errors import DomainError, MethodNotAllowed, NotFound, Unauthorized
+from .errors import DomainError, MethodNotAllowed, NotFound, StorageUnavailable, Unauthorized
 from .objects import DELETIONS, EVENTS, REJECTED, build_objects
 from .rows import CALL_TYPES, DELETE, Invalid, Shaped, rejected, shape
 from .settings import Settings
@@ -104,7 +104,7 @@ def ingest(
         *build_objects(directory, REJECTED, refused),
     ]
     for stored in objects:
-        store.put(stored.key, stored.data)  # StorageUnavailable propagates: nothing acknowledged
+        _put(store, stored.key, stored.data)
 
     accepted = len(events) + len(deletions)
     result: dict[str, Any] = {"accepted": accepted, "rejected": len(refused), "errors": errors}
@@ -113,6 +113,16 @@ def ingest(
     if accepted == 0:
         return Response(400, {"error": "no valid messages in the body", **result})
     return Response(200, result)
+
+
+def _put(store: Store, key: str, data: bytes) -> None:
+    """Any failure of the store is storage trouble: 503, so Segment retries and nothing is acknowledged."""
+    try:
+        store.put(key, data)
+    except StorageUnavailable:
+        raise
+    except Exception as error:
+        raise StorageUnavailable(f"storage failed ({type(error).__name__}); retry later") from error
 
 
 def _error(index: int, message: Any, reason: str) -> dict[str, Any]:

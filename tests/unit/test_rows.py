@@ -156,6 +156,8 @@ def test_delete_notice_is_shaped_with_its_method():
         ({"type": "track", "event": "e", "userId": "u", "messageId": "a\x00b"}, "messageId must be a printable"),
         ({"type": "track", "event": "e", "userId": "u", "messageId": "x" * 10_000}, "messageId must be"),
         ({"type": "track", "event": "e", "userId": "u", "messageId": 5}, "messageId must be"),
+        ({"type": "track", "event": "e", "userId": "u", "properties": {str(i): i for i in range(2000)}},
+         "message has 2007 columns once flattened; at most 2000"),
     ],
 )
 def test_invalid_messages_carry_a_reason(message, reason):
