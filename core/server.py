@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import sys
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -34,6 +35,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.app = app
         self.max_body_bytes = max_body_bytes
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client dropping its keep-alive connection is routine, not an error worth a traceback.
+        if not isinstance(sys.exception(), ConnectionError):
+            log.exception("connection from %s failed", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
