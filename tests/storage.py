@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +152,11 @@ def load_handler(aws_env: None, monkeypatch: pytest.MonkeyPatch, bucket: str) ->
             monkeypatch.setenv(name, value)
         import aws_lambda.handler
 
-        return importlib.reload(aws_lambda.handler)
+        module = importlib.reload(aws_lambda.handler)
+        # Powertools keeps the handler (and stream) of the first Logger made for a service across reloads;
+        # point it at this test's stdout so capsys sees the log lines.
+        module.logger.registered_handler.stream = sys.stdout  # (setStream would flush a closed one)
+        return module
 
     return load
 
