@@ -33,6 +33,9 @@ lint: $(VENV)/.dev-installed
 test: lint node_modules/.installed
 	$(BIN)/python -m pytest
 
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) .aws-sam node_modules interana-data
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -34,9 +34,12 @@ class S3Store:
         if not isinstance(settings.location, S3Location):
             raise ConfigError("INTERANA_BUCKET_URL", "the AWS handler needs an S3 URL")
         key = settings.api_key if isinstance(settings.api_key, AwsKeyPair) else None
-        session = boto3.session.Session(region_name=settings.location.region)
-        client = session.client(  # AWS_ENDPOINT_URL_S3 is honored by boto3 itself
-            "s3", region_name=session.region_name or "us-east-1", config=CLIENT_CONFIG,
+        # botocore's session directly: the client boto3 would build, without importing boto3 and s3transfer
+        # (a third of the cold start). AWS_ENDPOINT_URL_S3 and the credential chain are botocore's own.
+        session = botocore.session.get_session()
+        client = session.create_client(
+            "s3", region_name=settings.location.region or session.get_config_variable("region") or "us-east-1",
+            config=CLIENT_CONFIG,
             aws_access_key_id=key.access_key_id if key else None,
             aws_secret_access_key=key.secret_access_key if key else None,
         )

@@ -15,7 +15,7 @@ EVENTS, REJECTED, DELETIONS = "", "_rejected", "_deletions"
 # The object *is* a gzip file, so no Content-Encoding: with one, readers such as the Azure Python SDK
 # inflate on download and hand a `.json.gz` reader plain text.
 CONTENT_TYPE = "application/gzip"
-GZIP_LEVEL = 6
+GZIP_LEVEL = 3  # bench: level 3 costs half of level 6 for 1.2x the bytes, still ~0.13 of the raw JSON
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from .times import BadTime, format_time, parse_time, shift
+from .times import BadTime, format_time, normalize_time, parse_time, shift
 
 CALL_TYPES = frozenset({"track", "page", "screen", "identify", "group", "alias"})
 DELETE = "delete"  # Segment's user-deletion notice: recorded in the deletions area, not as an event
@@ -50,7 +50,7 @@ def shape(message: Any, arrival: datetime) -> Shaped:
     call = _call_type(message)
     actor = _identities(message, call)
     times = _times(message)
-    received = times.get("receivedAt") or arrival
+    received = times.get("receivedAt") or format_time(arrival)
     row: dict[str, Any] = {"method": call, "actor": actor}
     for key, value in message.items():
         if key in DROPPED:
@@ -66,14 +66,12 @@ def shape(message: Any, arrival: datetime) -> Shaped:
             row[column_name(key)] = value
     row["method"], row["actor"] = call, actor  # a stray top-level "method" or "actor" must not win
     row["messageId"] = _message_id(message)
-    for name, moment in times.items():
-        row[name] = format_time(moment)
-    row["receivedAt"] = received_text = format_time(received)
-    row["timestamp"] = format_time(_timestamp(times, received))
+    row.update(times)
+    row["receivedAt"] = received
+    row["timestamp"] = times.get("timestamp") or _corrected(times, received)
     if len(row) > MAX_COLUMNS:
         raise Invalid(f"message has {len(row)} columns once flattened; at most {MAX_COLUMNS} are kept")
-    return Shaped(row, row["messageId"], f"{received_text[0:4]}/{received_text[5:7]}/{received_text[8:10]}/"
-                  f"{received_text[11:13]}")
+    return Shaped(row, row["messageId"], f"{received[0:4]}/{received[5:7]}/{received[8:10]}/{received[11:13]}")
 
 
 def rejected(message: Any, reason: str, arrival: datetime) -> Shaped:
@@ -132,24 +130,23 @@ def _id(message: dict[str, Any], name: str) -> str:
     return "" if value is None else str(value).strip() and str(value)
 
 
-def _times(message: dict[str, Any]) -> dict[str, datetime]:
+def _times(message: dict[str, Any]) -> dict[str, str]:
     times = {}
     for name in TIME_FIELDS:
         value = message.get(name)
         if value is not None:
             try:
-                times[name] = parse_time(value)
+                times[name] = normalize_time(value)
             except BadTime as error:
                 raise Invalid(f"{name} {error}") from None
     return times
 
 
-def _timestamp(times: dict[str, datetime], received: datetime) -> datetime:
-    """Given, else corrected for client clock skew as Segment does, else when it reached us."""
-    if "timestamp" in times:
-        return times["timestamp"]
+def _corrected(times: dict[str, str], received: str) -> str:
+    """No timestamp: correct the client clock as Segment does, else take when it reached us."""
     if "sentAt" in times and "originalTimestamp" in times:
-        return shift(received, times["originalTimestamp"] - times["sentAt"])
+        skew = parse_time(times["originalTimestamp"]) - parse_time(times["sentAt"])
+        return format_time(shift(parse_time(received), skew))
     return received
 
 

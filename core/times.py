@@ -31,6 +31,14 @@ def format_time(moment: datetime) -> str:
 
 
 def normalize_time(value: object) -> str:
+    """The canonical text of a time. Text already canonical (what Segment's libraries send) is only checked."""
+    if (type(value) is str and len(value) == 24 and value[23] == "Z" and value[19] == "." and value[10] == "T"
+            and value[4] == value[7] == "-" and value[13] == value[16] == ":"):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise BadTime(f"{_preview(value)} is not an ISO-8601 time") from None
+        return value
     return format_time(parse_time(value))
 
 
