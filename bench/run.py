@@ -135,21 +135,14 @@ def latency_row(label: str, send: Callable[[], int], requests: int, events: int)
 
 
 def end_to_end(requests: int) -> list[dict[str, Any]]:
-    from tests.helpers import free_port
-    from tests.servers import moto_server, wait_for_port
+    from tests.helpers import clean_env, free_port
+    from tests.servers import cli_server, moto_server
 
     rows = []
-    bodies = {1: [orjson.dumps(m) for m in messages(requests, seed=11)],
-              1000: [body_of(1000) for _ in range(1)]}
+    bodies = {1: [orjson.dumps(m) for m in messages(requests, seed=11)], 1000: [body_of(1000)]}
     with tempfile.TemporaryDirectory() as scratch:
-        port = free_port()
-        env = {**os.environ, "INTERANA_LOCAL_DIR": scratch, "INTERANA_PLATFORM": "local"}
-        for name in ("SEGMENT_SHARED_SECRET", "SEGMENT_WRITE_KEYS", "INGEST_BEARER_TOKEN"):
-            env.pop(name, None)
-        server = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", str(port)], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for_port(port)
+        env = clean_env(INTERANA_LOCAL_DIR=str(Path(scratch) / "data"))
+        with cli_server(env, Path(scratch) / "server.log") as port:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             for events, count in ((1, requests), (1000, max(3, requests // 20))):
                 counter = iter(range(10**9))
@@ -162,9 +155,6 @@ def end_to_end(requests: int) -> list[dict[str, Any]]:
                     return response.status
 
                 rows.append(latency_row("local server, filesystem store", send, count, events))
-        finally:
-            server.terminate()
-            server.wait()
 
         moto_port = free_port()
         moto = moto_server(moto_port, free_actions=10**6, log=Path(scratch) / "moto.log")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import os
 import socket
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -13,8 +16,16 @@ import orjson
 
 from core.errors import StorageUnavailable
 
+SETTING_NAMES = ("INTERANA_PLATFORM", "INTERANA_BUCKET_URL", "INTERANA_API_KEY", "SEGMENT_SHARED_SECRET",
+                 "SEGMENT_WRITE_KEYS", "INGEST_BEARER_TOKEN", "ALLOW_UNAUTHENTICATED", "MAX_BODY_BYTES",
+                 "INTERANA_LOCAL_DIR")
 NOW = datetime(2026, 12, 4, 20, 3, 30, 295000, tzinfo=UTC)
 JSON = {"Content-Type": "application/json"}
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any product setting, plus `settings`."""
+    return {**{k: v for k, v in os.environ.items() if k not in SETTING_NAMES}, **settings}
 
 
 def rows_of(data: bytes) -> list[dict[str, Any]]:
@@ -24,6 +35,17 @@ def rows_of(data: bytes) -> list[dict[str, Any]]:
 
 def message_id_counts(objects: Iterable[bytes]) -> Counter[str]:
     return Counter(row["messageId"] for data in objects for row in rows_of(data))
+
+
+def post_json(port: int, path: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+    """POST to a server on loopback; the status."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST",
+                                     headers={**JSON, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
 
 
 def free_port() -> int:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.helpers import free_port
@@ -115,3 +117,19 @@ def azurite(port: int, location: Path, log: Path) -> Process:
     """Azurite's Blob service, keeping its data in `location` so a restart finds it again."""
     return Process([str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(location),
                     "--skipApiVersionCheck", "--silent"], port, None, log)
+
+
+@contextlib.contextmanager
+def cli_server(env: dict[str, str], log: Path, *args: str) -> Iterator[int]:
+    """`interana-destination serve` in its own process on a free loopback port; yields the port. Output goes
+    to `log`, a file: an undrained pipe would block the server's logging. Stopped with SIGINT, as by Ctrl-C."""
+    port = free_port()
+    with open(log, "wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", str(port), *args], cwd=ROOT,
+                                   env={**env, "PYTHONUNBUFFERED": "1"}, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)

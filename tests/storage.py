@@ -15,13 +15,11 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.helpers import free_port
+from tests.helpers import SETTING_NAMES, free_port
 from tests.servers import Cuttable, Process, moto_server
 
 ROOT = Path(__file__).parents[1]
 EVENT_ENV = json.loads((ROOT / "events" / "env.json").read_text())["IngestFunction"]
-SETTING_NAMES = ("INTERANA_PLATFORM", "INTERANA_BUCKET_URL", "INTERANA_API_KEY", "SEGMENT_SHARED_SECRET",
-                 "SEGMENT_WRITE_KEYS", "INGEST_BEARER_TOKEN", "ALLOW_UNAUTHENTICATED", "MAX_BODY_BYTES")
 
 
 @dataclass

@@ -7,10 +7,6 @@ import gzip
 import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -22,8 +18,8 @@ from aws_lambda.local import LocalContext, http_api_event
 from core.body import messages_of, parse
 from core.objects import EVENTS, build_objects
 from core.rows import shape
-from tests.helpers import JSON, free_port, message_id_counts, rows_of
-from tests.servers import wait_for_port
+from tests.helpers import JSON, clean_env, message_id_counts, post_json, rows_of
+from tests.servers import cli_server
 from tests.storage import EVENT_ENV
 
 EVENTS_DIR = Path(__file__).parents[2] / "events"
@@ -171,19 +167,7 @@ def test_secrets_are_resolved_at_cold_start(load_handler, moto, bucket):
 
 
 def test_serve_platform_aws_writes_through_the_handler(aws_env, moto, bucket, tmp_path):
-    port = free_port()
-    env = {**os.environ, "INTERANA_BUCKET_URL": f"s3://{bucket}/segment", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "core", "serve", "--platform", "aws", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for_port(port)
-        import urllib.request
-
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/track", method="POST", headers=JSON,
-                                         data=b'{"event":"E","userId":"u","messageId":"served-1"}')
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 200
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=15)
+    env = clean_env(INTERANA_BUCKET_URL=f"s3://{bucket}/segment")
+    with cli_server(env, tmp_path / "server.log", "--platform", "aws") as port:
+        assert post_json(port, "/v1/track", b'{"event":"E","userId":"u","messageId":"served-1"}') == 200
     assert message_id_counts(moto.objects(bucket).values()) == {"served-1": 1}

@@ -8,14 +8,10 @@ import hashlib
 import hmac
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import unquote
 
 import orjson
 import pathspec
@@ -25,9 +21,9 @@ from azure_function.local import call
 from core.body import messages_of, parse
 from core.objects import EVENTS, build_objects
 from core.rows import shape
-from tests.helpers import JSON, free_port, message_id_counts, rows_of
-from tests.servers import wait_for_port
-from tests.storage import EVENT_ENV, SETTING_NAMES
+from tests.helpers import JSON, clean_env, message_id_counts, post_json, rows_of
+from tests.servers import cli_server
+from tests.storage import EVENT_ENV
 
 ROOT = Path(__file__).parents[2]
 EVENTS_DIR = ROOT / "events"
@@ -97,7 +93,7 @@ def test_sas_that_cannot_write_is_503_with_a_reason_and_no_secret(load_app, azur
     assert why in answer["error"]
     assert any(why in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     signature = dict(p.split("=", 1) for p in sas.split("&"))["sig"]
-    for secret in (signature, urllib.parse.unquote(signature), EVENT_ENV["INGEST_BEARER_TOKEN"]):
+    for secret in (signature, unquote(signature), EVENT_ENV["INGEST_BEARER_TOKEN"]):
         assert secret not in caplog.text and secret not in json.dumps(answer)
     assert azurite.blobs(container) == {}
 
@@ -147,22 +143,11 @@ def test_health_and_unknown_routes(load_app, azurite, container):
     assert azurite.blobs(container) == {}
 
 
-def test_serve_platform_azure_writes_through_the_function(azurite, container, monkeypatch):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env |= {"INTERANA_BUCKET_URL": f"{azurite.account_url}/{container}/segment",
-            "INTERANA_API_KEY": azurite.sas(container), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "core", "serve", "--platform", "azure", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for_port(port)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/track", method="POST", headers=JSON,
-                                         data=b'{"event":"E","userId":"u","messageId":"served-1"}')
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 200
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=15)
+def test_serve_platform_azure_writes_through_the_function(azurite, container, tmp_path):
+    env = clean_env(INTERANA_BUCKET_URL=f"{azurite.account_url}/{container}/segment",
+                    INTERANA_API_KEY=azurite.sas(container))
+    with cli_server(env, tmp_path / "server.log", "--platform", "azure") as port:
+        assert post_json(port, "/v1/track", b'{"event":"E","userId":"u","messageId":"served-1"}') == 200
     assert message_id_counts(azurite.blobs(container).values()) == {"served-1": 1}
 
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,9 +16,9 @@ import pytest
 
 from aws_lambda.local import LocalContext, http_api_event
 from azure_function.local import call
-from tests.helpers import free_port
-from tests.servers import wait_for_port
-from tests.storage import EVENT_ENV, SETTING_NAMES
+from tests.helpers import clean_env
+from tests.servers import cli_server
+from tests.storage import EVENT_ENV
 
 TALLY: Counter[str] = Counter()
 LAST_RUN = Path(__file__).with_name("last-run.json")
@@ -85,21 +82,13 @@ def raw_http(port: int, method: str, path: str, headers: dict[str, str], body: b
 def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     """The real CLI server, authenticated like a deployment, storing under <tmp>/data."""
     root = tmp_path_factory.mktemp("local")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env |= {**EVENT_ENV, "INTERANA_LOCAL_DIR": str(root / "data"), "PYTHONUNBUFFERED": "1"}
     log = root / "server.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", str(port)], env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    wait_for_port(port)
+    with cli_server(clean_env(**EVENT_ENV, INTERANA_LOCAL_DIR=str(root / "data")), log) as port:
 
-    def keys() -> list[str]:
-        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p != log)
+        def stored() -> list[str]:
+            return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p != log)
 
-    yield Target("local", "data", lambda m, p, h, b: raw_http(port, m, p, h, b), keys, log.read_text)
-    process.terminate()
-    process.wait(timeout=10)
+        yield Target("local", "data", lambda m, p, h, b: raw_http(port, m, p, h, b), stored, log.read_text)
 
 
 @pytest.fixture

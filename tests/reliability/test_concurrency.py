@@ -4,9 +4,6 @@ server: every acknowledged message is stored exactly once, and the server keeps 
 from __future__ import annotations
 
 import http.client
-import os
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,11 +11,11 @@ from pathlib import Path
 
 import orjson
 
-from tests.helpers import free_port, message_id_counts
+from tests.helpers import clean_env, message_id_counts
 from tests.reliability.cases import BEARER
 from tests.reliability.conftest import TALLY
-from tests.servers import wait_for_port
-from tests.storage import EVENT_ENV, SETTING_NAMES
+from tests.servers import cli_server
+from tests.storage import EVENT_ENV
 
 CLIENTS, REQUESTS, PER_REQUEST = 64, 50, 4
 
@@ -46,15 +43,8 @@ def client(port: int, number: int) -> tuple[list[str], int]:
 
 
 def test_concurrent_clients_store_every_acknowledged_message_once(tmp_path: Path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env |= {**EVENT_ENV, "INTERANA_LOCAL_DIR": str(tmp_path / "data")}
     log = tmp_path / "server.log"
-    with open(log, "wb") as output:  # a file, not a pipe: an undrained pipe would block the server's logging
-        server = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", str(port)], env=env,
-                                  stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port)
+    with cli_server(clean_env(**EVENT_ENV, INTERANA_LOCAL_DIR=str(tmp_path / "data")), log) as port:
         health: list[int] = []
         done = threading.Event()
 
@@ -72,9 +62,6 @@ def test_concurrent_clients_store_every_acknowledged_message_once(tmp_path: Path
             results = list(pool.map(lambda n: client(port, n), range(CLIENTS)))
         done.set()
         prober.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
     acknowledged = [m for ids, _ in results for m in ids]
     stored = message_id_counts(p.read_bytes() for p in (tmp_path / "data").rglob("*.json.gz"))

@@ -7,10 +7,8 @@ import gzip
 import hashlib
 import hmac
 import json
-import os
 import subprocess
 import sys
-from typing import Any
 
 import orjson
 import pytest
@@ -19,10 +17,9 @@ from aws_lambda.local import LocalContext, http_api_event
 from azure_function.local import call
 from core.service import Request, handle
 from core.settings import Settings
-from tests.helpers import JSON, MemoryStore, free_port
+from tests.helpers import JSON, SETTING_NAMES, MemoryStore, clean_env
 from tests.reliability.conftest import TALLY, raw_http
-from tests.servers import wait_for_port
-from tests.storage import SETTING_NAMES
+from tests.servers import cli_server
 
 SECRETS = {"SEGMENT_SHARED_SECRET": "sekret-shared-7Hq2", "SEGMENT_WRITE_KEYS": "sekret-wk-9Zp4,sekret-wk-2Lm8",
            "INGEST_BEARER_TOKEN": "sekret-bearer-5Tx1"}
@@ -91,19 +88,9 @@ def test_azure_logs_and_answers_hold_no_secret(load_app, azurite, container, cap
 
 
 def test_local_server_log_and_answers_hold_no_secret(tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env |= {**SECRETS, "INTERANA_LOCAL_DIR": str(tmp_path / "data")}
     log = tmp_path / "server.log"
-    with open(log, "wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", str(port)], env=env,
-                                  stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port)
+    with cli_server(clean_env(**SECRETS, INTERANA_LOCAL_DIR=str(tmp_path / "data")), log) as port:
         answers = [json.dumps(raw_http(port, *request).body) for request in requests_carrying_secrets()]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert_no_secret(log.read_text(), *answers)
 
 
@@ -128,17 +115,10 @@ def test_platform_handlers_with_no_auth_setting_refuse(load_handler, load_app, m
 
 
 def test_local_server_binds_loopback_and_refuses_unauthenticated_elsewhere(tmp_path):
-    env: dict[str, Any] = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env["INTERANA_LOCAL_DIR"] = str(tmp_path)
+    env = clean_env(INTERANA_LOCAL_DIR=str(tmp_path))
     for extra in ({}, {"ALLOW_UNAUTHENTICATED": "true"}):
         refused = subprocess.run([sys.executable, "-m", "core", "serve", "--host", "0.0.0.0", "--port", "0"],
                                  env={**env, **extra}, capture_output=True, text=True, timeout=30)
         assert refused.returncode == 2 and "refusing to serve unauthenticated" in refused.stderr
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert f"listening on http://127.0.0.1:{port}" in server.stdout.readline()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with cli_server(env, tmp_path / "server.log") as port:
+        assert f"listening on http://127.0.0.1:{port}" in (tmp_path / "server.log").read_text()

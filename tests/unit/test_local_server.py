@@ -2,7 +2,6 @@
 
 import gzip
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -18,7 +17,8 @@ from segment.analytics.request import APIError
 from core.cli import local_app, serve_settings
 from core.errors import ConfigError
 from core.server import make_server
-from tests.helpers import free_port, message_id_counts, rows_of
+from tests.helpers import clean_env, message_id_counts, post_json, rows_of
+from tests.servers import cli_server
 
 
 @pytest.fixture
@@ -116,21 +116,14 @@ def test_non_loopback_without_auth_is_refused():
 
 
 def test_cli_prints_the_url_serves_and_stops_on_ctrl_c(tmp_path):
-    port = free_port()
-    env = {**os.environ, "INTERANA_LOCAL_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "core", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first_line = process.stdout.readline()
-        assert f"listening on http://127.0.0.1:{port}" in first_line
-        assert "curl -X POST" in "".join(process.stdout.readline() for _ in range(2))
-        status, _, _ = http(f"http://127.0.0.1:{port}/segment", b'{"type":"identify","userId":"u"}',
-                            {"Content-Type": "application/json"})
-        assert status == 200 and len(stored(tmp_path)) == 1
-    finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
-    assert process.returncode == 0 and "stopped" in out and "Traceback" not in err
+    log = tmp_path / "server.log"
+    with cli_server(clean_env(INTERANA_LOCAL_DIR=str(tmp_path / "data")), log) as port:
+        printed = log.read_text()
+        assert f"listening on http://127.0.0.1:{port}" in printed and "curl -X POST" in printed
+        assert post_json(port, "/segment", b'{"type":"identify","userId":"u"}') == 200
+        assert len(stored(tmp_path)) == 1
+    # cli_server sent SIGINT, as Ctrl-C does, and waited for the exit
+    assert "stopped" in log.read_text() and "Traceback" not in log.read_text()
 
 
 def test_cli_refuses_a_bad_setting(tmp_path):
