@@ -51,13 +51,23 @@ def decode(raw: bytes, content_encoding: str | None, limit: int) -> bytes:
     return data
 
 
+MAX_NESTING = 252
+
+
 def parse(payload: bytes) -> Any:
+    """The JSON document of a body. It must also be writable again: orjson reads 1024 levels of nesting but
+    writes at most 254, and a rejected row wraps its message in two more, so deeper bodies are refused here."""
     if not payload.strip():
         raise BadRequest("body is empty")
     try:
-        return orjson.loads(payload)
+        document = orjson.loads(payload)
     except orjson.JSONDecodeError as error:
         raise BadRequest(f"body is not valid JSON: {error}") from None
+    try:
+        orjson.dumps({"message": [document]})  # ~0.5 ms per MB: the cheapest exact depth check there is
+    except orjson.JSONEncodeError:
+        raise BadRequest(f"body nests deeper than {MAX_NESTING} levels") from None
+    return document
 
 
 def messages_of(document: Any, call: str | None = None) -> Document:

@@ -48,7 +48,7 @@ def shape(message: Any, arrival: datetime) -> Shaped:
     if type(message) is not dict:
         raise Invalid("message must be a JSON object")
     call = _call_type(message)
-    actor = _identities(message, call)
+    actor = _required(message, call)
     times = _times(message)
     received = times.get("receivedAt") or format_time(arrival)
     row: dict[str, Any] = {"method": call, "actor": actor}
@@ -71,19 +71,23 @@ def shape(message: Any, arrival: datetime) -> Shaped:
     row["timestamp"] = times.get("timestamp") or _corrected(times, received)
     if len(row) > MAX_COLUMNS:
         raise Invalid(f"message has {len(row)} columns once flattened; at most {MAX_COLUMNS} are kept")
-    return Shaped(row, row["messageId"], f"{received[0:4]}/{received[5:7]}/{received[8:10]}/{received[11:13]}")
+    return Shaped(row, row["messageId"], _hour(received))
 
 
 def rejected(message: Any, reason: str, arrival: datetime) -> Shaped:
     """The rejected-area row for `message`: the reason and the original, less its writeKey."""
     original = {k: v for k, v in message.items() if k != "writeKey"} if type(message) is dict else message
     try:
-        received = parse_time(message["receivedAt"]) if type(message) is dict and "receivedAt" in message else arrival
+        received = normalize_time(message["receivedAt"]) if type(message) is dict and "receivedAt" in message else ""
     except BadTime:
-        received = arrival
-    stamp = format_time(received)
+        received = ""
     return Shaped({"error": reason, "message": original}, derived_id(original),
-                  f"{stamp[0:4]}/{stamp[5:7]}/{stamp[8:10]}/{stamp[11:13]}")
+                  _hour(received or format_time(arrival)))
+
+
+def _hour(stamp: str) -> str:
+    """The key partition `YYYY/MM/DD/HH` of a canonical UTC time."""
+    return f"{stamp[0:4]}/{stamp[5:7]}/{stamp[8:10]}/{stamp[11:13]}"
 
 
 def derived_id(message: Any) -> str:
@@ -101,7 +105,8 @@ def _call_type(message: dict[str, Any]) -> str:
     return call
 
 
-def _identities(message: dict[str, Any], call: str) -> str:
+def _required(message: dict[str, Any], call: str) -> str:
+    """Check the Segment Spec's types and required fields for `call`; return the actor."""
     for name in ID_FIELDS:
         value = message.get(name)
         if value is not None and (type(value) not in (str, int) or len(str(value)) > MAX_ID_LENGTH):
@@ -126,8 +131,10 @@ def _identities(message: dict[str, Any], call: str) -> str:
 
 
 def _id(message: dict[str, Any], name: str) -> str:
+    """An id as text; blank counts as absent."""
     value = message.get(name)
-    return "" if value is None else str(value).strip() and str(value)
+    text = "" if value is None else str(value)
+    return text if text.strip() else ""
 
 
 def _times(message: dict[str, Any]) -> dict[str, str]:

@@ -40,6 +40,13 @@ def as_json(value: object) -> bytes:
     return json.dumps(value).encode()
 
 
+def nested(depth: int) -> dict[str, object]:
+    value: dict[str, object] = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
 def padded_to(size: int) -> bytes:
     body = as_json(message(messageId="exactly-max"))
     return body + b" " * (size - len(body))
@@ -67,6 +74,10 @@ CASES = [
     Case("UTF-8 BOM", b"\xef\xbb\xbf" + as_json(message()), why="not valid JSON"),
     Case("lone surrogate", b'{"type":"identify","userId":"\\ud800"}', why="not valid JSON"),
     Case("nested 100,000 deep", b"[" * 100_000 + b"]" * 100_000, why="not valid JSON"),
+    Case("nested 300 deep: readable, but too deep to write back", b'{"type":"track","event":"E","userId":"u1",'
+         b'"properties":' + b'{"a":' * 300 + b"1" + b"}" * 301, why="nests deeper than 252"),
+    Case("batch context nested 250 deep, merged into a message's own", as_json({
+        "batch": [message(context=nested(240))], "context": nested(250)}), 200),
     Case("object with 100,000 keys", as_json(message(properties={f"k{i}": i for i in range(100_000)})),
          why="columns"),
     Case("number 1e400", b'{"type":"track","event":"E","userId":"u1","properties":{"x":1e400}}', why="not valid JSON"),

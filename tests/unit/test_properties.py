@@ -48,3 +48,15 @@ def test_arbitrary_json(document, path, gzipped):
 @given(headers=st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=5), method=st.text(max_size=8))
 def test_arbitrary_headers_and_methods(headers, method):
     check(Request(method, "/segment", headers, b'{"type":"identify","userId":"u"}'))
+
+
+@settings(max_examples=60, deadline=None)
+@given(depth=st.integers(1, 1100), field=segment_keys, as_list=st.booleans(), batch=st.booleans())
+def test_deep_nesting_anywhere(depth, field, as_list, batch):
+    # orjson reads 1024 levels but writes only 254: every depth in between must still be a clean answer
+    open_, close = (b"[", b"]") if as_list else (b'{"a":', b"}")
+    value = open_ * depth + b"1" + close * depth
+    message = b'{"type":"track","event":"E","userId":"u","' + field.encode() + b'":' + value + b"}"
+    body = b'{"batch":[' + message + b'],"context":' + value + b"}" if batch else message
+    response = handle(Request("POST", "/segment", JSON, body), Settings(allow_unauthenticated=True), MemoryStore())
+    assert 200 <= response.status < 500, response

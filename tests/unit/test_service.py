@@ -144,6 +144,7 @@ def status_and_error(settings, store, request):
         (Request("POST", "/segment", JSON, b"null"), 400, "body must be a JSON object or array"),
         (Request("POST", "/segment", JSON, b'"track"'), 400, "body must be a JSON object or array"),
         (Request("POST", "/segment", JSON, b"[]"), 400, "body holds no messages"),
+        (Request("POST", "/segment", JSON, b"[" * 300 + b"]" * 300), 400, "body nests deeper than 252 levels"),
         (Request("POST", "/segment", JSON, b'{"batch": {}}'), 400, "batch must be a JSON array"),
         (Request("POST", "/segment", {**JSON, "Content-Encoding": "gzip"}, b"\x1f\x8b\x08garbage"), 400,
          "body is not valid gzip"),
