@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import time
 from typing import Any
@@ -16,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import service
-from core.errors import ConfigError
+from core.errors import BadRequest, ConfigError
 from core.settings import Settings
 
 from .s3_store import S3Store
@@ -56,18 +57,28 @@ store = MeasuredStore(S3Store.from_settings(settings))
 router = Router()
 
 
+def _body(raw: str, is_base64: bool) -> bytes:
+    """The raw body bytes, as the client sent them (API Gateway base64-encodes binary bodies)."""
+    try:
+        return base64.b64decode(raw, validate=True) if is_base64 else raw.encode("utf-8", "surrogatepass")
+    except (binascii.Error, ValueError):
+        raise BadRequest("body is not valid base64 although isBase64Encoded is set") from None
+
+
 def _serve() -> Response:
     event = router.current_event
-    raw = event.body or ""
-    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
-    request = service.Request(event.http_method, event.path, dict(event.headers or {}), body)
-    answer = service.handle(request, settings, store)
+    try:
+        request = service.Request(event.http_method, event.path, dict(event.headers or {}),
+                                  _body(event.body or "", bool(event.is_base64_encoded)))
+        answer = service.handle(request, settings, store)
+    except BadRequest as error:
+        answer = service.error_response(error)
     metrics.add_metric("Requests", MetricUnit.Count, 1)
     if "accepted" in answer.body:
         metrics.add_metric("EventsAccepted", MetricUnit.Count, answer.body["accepted"])
         metrics.add_metric("EventsRejected", MetricUnit.Count, answer.body["rejected"])
     log = logger.warning if answer.status >= 500 else logger.info
-    log("request handled", extra={"path": request.path[:200], "status": answer.status,
+    log("request handled", extra={"path": event.path[:200], "status": answer.status,
                                   "accepted": answer.body.get("accepted"), "rejected": answer.body.get("rejected"),
                                   "error": answer.body.get("error")})
     return Response(answer.status, "application/json", answer.json().decode(), answer.headers)

@@ -171,3 +171,11 @@ def test_serve_platform_aws_writes_through_the_handler(aws_env, moto, bucket, tm
     with cli_server(env, tmp_path / "server.log", "--platform", "aws") as port:
         assert post_json(port, "/v1/track", b'{"event":"E","userId":"u","messageId":"served-1"}') == 200
     assert message_id_counts(moto.objects(bucket).values()) == {"served-1": 1}
+
+
+def test_malformed_base64_event_body_is_a_400(load_handler, moto, bucket):
+    handler = load_handler()
+    event = http_api_event("POST", "/segment", {**JSON, "Authorization": "Bearer x"}, b"")
+    event["body"] = "not base64!"
+    status, body, _ = invoke(handler, event)
+    assert (status, body) == (400, {"error": "body is not valid base64 although isBase64Encoded is set"})
