@@ -160,3 +160,11 @@ def test_deploy_package_holds_no_tests_and_no_aws_code():
     assert not [f for f in shipped if f.startswith(("tests/", "aws_lambda/", "bench/", "events/"))]
     requirements = (ROOT / "requirements.txt").read_text().lower()
     assert "boto" not in requirements and "powertools" not in requirements
+
+
+def test_host_json_serves_our_paths_and_keeps_request_telemetry():
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["version"] == "2.0"
+    assert host["extensions"]["http"]["routePrefix"] == ""  # /segment, not /api/segment
+    assert host["extensionBundle"]["version"] == "[4.*, 5.0.0)"
+    assert "Request" in host["logging"]["applicationInsights"]["samplingSettings"]["excludedTypes"].split(";")
