@@ -40,9 +40,13 @@ def serve(req: func.HttpRequest) -> func.HttpResponse:
     path = urlsplit(req.url).path
     request = service.Request(req.method, path, dict(req.headers), req.get_body())
     answer = service.handle(request, settings, store)
-    level = logging.WARNING if answer.status >= 500 else logging.INFO
-    log.log(level, "request handled: %s %s -> %s accepted=%s rejected=%s error=%s", req.method, path[:200],
-            answer.status, answer.body.get("accepted"), answer.body.get("rejected"), answer.body.get("error"))
+    fields = {"method": req.method, "path": path[:200], "status": answer.status,
+              "accepted": answer.body.get("accepted"), "rejected": answer.body.get("rejected"),
+              "error": answer.body.get("error")}
+    # key=value text for the Functions log stream; the same fields as `extra` become Application Insights
+    # custom dimensions where the OpenTelemetry exporter is on.
+    log.log(logging.WARNING if answer.status >= 500 else logging.INFO,
+            "request handled %s", " ".join(f"{k}={v}" for k, v in fields.items()), extra=fields)
     return func.HttpResponse(answer.json(), status_code=answer.status, headers=answer.headers,
                              mimetype="application/json")
 
