@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import service
-from core.errors import BadRequest, ConfigError
+from core.errors import BadRequest
 from core.settings import Settings
 
 from .s3_store import S3Store
@@ -43,16 +43,8 @@ class MeasuredStore:
         return created
 
 
-def _settings() -> Settings:
-    env = resolve_secrets(os.environ)
-    settings = Settings.from_env({**env, "INTERANA_PLATFORM": env.get("INTERANA_PLATFORM") or "AWS"})
-    if settings.platform != "aws":
-        raise ConfigError("INTERANA_PLATFORM", f"the Lambda handler writes to S3, not {settings.platform_label}", "AWS")
-    return settings
-
-
 # Built once per cold start; a bad setting fails the init with a message naming the variable.
-settings = _settings()
+settings = Settings.for_platform(resolve_secrets(os.environ), "aws")
 store = MeasuredStore(S3Store.from_settings(settings))
 router = Router()
 
@@ -78,9 +70,7 @@ def _serve() -> Response:
         metrics.add_metric("EventsAccepted", MetricUnit.Count, answer.body["accepted"])
         metrics.add_metric("EventsRejected", MetricUnit.Count, answer.body["rejected"])
     log = logger.warning if answer.status >= 500 else logger.info
-    log("request handled", extra={"path": event.path[:200], "status": answer.status,
-                                  "accepted": answer.body.get("accepted"), "rejected": answer.body.get("rejected"),
-                                  "error": answer.body.get("error")})
+    log("request handled", extra=service.log_fields(event.http_method, event.path, answer))
     return Response(answer.status, "application/json", answer.json().decode(), answer.headers)
 
 

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 import azure.functions as func
 
 from core import service
-from core.errors import ConfigError
 from core.settings import Settings
 
 from .blob_store import BlobStore
@@ -20,17 +19,8 @@ logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(l
 logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
-def _settings() -> Settings:
-    env = dict(os.environ)
-    settings = Settings.from_env({**env, "INTERANA_PLATFORM": env.get("INTERANA_PLATFORM") or "Azure"})
-    if settings.platform != "azure":
-        raise ConfigError("INTERANA_PLATFORM", f"the Azure function writes to Blob Storage, not "
-                          f"{settings.platform_label}", "Azure")
-    return settings
-
-
 # Built once per cold start (worker process); a bad setting fails indexing with the variable named.
-settings = _settings()
+settings = Settings.for_platform(os.environ, "azure")
 store = BlobStore.from_settings(settings)
 bp = func.Blueprint()
 
@@ -40,9 +30,7 @@ def serve(req: func.HttpRequest) -> func.HttpResponse:
     path = urlsplit(req.url).path
     request = service.Request(req.method, path, dict(req.headers), req.get_body())
     answer = service.handle(request, settings, store)
-    fields = {"method": req.method, "path": path[:200], "status": answer.status,
-              "accepted": answer.body.get("accepted"), "rejected": answer.body.get("rejected"),
-              "error": answer.body.get("error")}
+    fields = service.log_fields(req.method, path, answer)
     # key=value text for the Functions log stream; the same fields as `extra` become Application Insights
     # custom dimensions where the OpenTelemetry exporter is on.
     log.log(logging.WARNING if answer.status >= 500 else logging.INFO,

@@ -30,10 +30,14 @@ def check_content_type(value: str | None) -> None:
         raise UnsupportedMediaType(f"Content-Type must be application/json, not {shown}")
 
 
+def check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise PayloadTooLarge(f"body is over {limit} bytes")
+
+
 def decode(raw: bytes, content_encoding: str | None, limit: int) -> bytes:
     """The JSON bytes of a body, gunzipped if needed; never inflates past `limit` (a gzip bomb stops there)."""
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"body is over {limit} bytes")
+    check_size(len(raw), limit)
     encoding = (content_encoding or "identity").strip().lower()
     if encoding == "identity":
         return raw

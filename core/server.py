@@ -9,8 +9,9 @@ import sys
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .errors import DomainError, LengthRequired, PayloadTooLarge
-from .service import Request, Response, error_response
+from .body import check_size
+from .errors import DomainError, LengthRequired
+from .service import Request, Response, error_response, log_fields
 
 App = Callable[[Request], Response]
 log = logging.getLogger("interana_destination.server")
@@ -50,18 +51,19 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def _serve(self) -> None:
+        path = self.path.split("?", 1)[0]
         try:
-            request = Request(self.command, self.path.split("?", 1)[0], dict(self.headers.items()), self._body())
-            response = self.server.app(request)
+            response = self.server.app(Request(self.command, path, dict(self.headers.items()), self._body()))
         except DomainError as error:
             self.close_connection = True  # the body may be unread
             response = error_response(error)
         except Exception:
-            log.exception("unexpected error serving %s %s", self.command, request_path(self.path))
+            log.exception("unexpected error serving %s %s", self.command, path[:200])
             self.close_connection = True
             response = Response(500, {"error": "internal error"})
         self._send(response)
-        log.info("%s %s -> %s", self.command, request_path(self.path), response.status)
+        fields = log_fields(self.command, path, response)
+        log.info("request handled %s", " ".join(f"{k}={v}" for k, v in fields.items()))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
@@ -77,10 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise LengthRequired("Content-Length is not a number") from None
         if length < 0:
             raise LengthRequired("Content-Length is negative")
-        if length > self.server.max_body_bytes:
-            if length <= 4 * self.server.max_body_bytes:
-                self._discard(length)  # so the client, still sending, reads our 413 instead of a reset
-            raise PayloadTooLarge(f"body is over {self.server.max_body_bytes} bytes")
+        if length > self.server.max_body_bytes and length <= 4 * self.server.max_body_bytes:
+            self._discard(length)  # so the client, still sending, reads our 413 instead of a reset
+        check_size(length, self.server.max_body_bytes)  # before reading: core checks again what it gets
         return self.rfile.read(length)
 
     def _discard(self, length: int) -> None:
@@ -101,11 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def log_message(self, format: str, *args: object) -> None:
-        pass  # one line per request is logged in _serve, without query strings or headers
-
-
-def request_path(path: str) -> str:
-    return path.split("?", 1)[0][:200]
+        pass  # one line per request is logged in _serve (core's log_fields), without query strings or headers
 
 
 def make_server(host: str, port: int, app: App, max_body_bytes: int) -> ThreadingHTTPServer:

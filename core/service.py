@@ -115,6 +115,13 @@ def ingest(
     return Response(200, result)
 
 
+def log_fields(method: str, path: str, response: Response) -> dict[str, Any]:
+    """What every platform logs about a request: never headers, bodies or credentials."""
+    return {"method": method[:16], "path": path[:200], "status": response.status,
+            "accepted": response.body.get("accepted"), "rejected": response.body.get("rejected"),
+            "error": response.body.get("error")}
+
+
 def _put(store: Store, key: str, data: bytes) -> None:
     """Any failure of the store is storage trouble: 503, so Segment retries and nothing is acknowledged."""
     try:

@@ -65,6 +65,16 @@ class Settings:
             local_dir=env.get("INTERANA_LOCAL_DIR") or "./interana-data",
         )
 
+    @classmethod
+    def for_platform(cls, env: Mapping[str, str], platform: str) -> Settings:
+        """Settings for a handler that can only write to `platform`'s store: INTERANA_PLATFORM defaults to it,
+        and any other value is a configuration error."""
+        settings = cls.from_env({**env, "INTERANA_PLATFORM": env.get("INTERANA_PLATFORM") or platform})
+        if settings.platform != platform:
+            raise ConfigError("INTERANA_PLATFORM", f"this handler writes to {PLATFORMS[platform]} storage, "
+                              f"not {settings.platform_label}", PLATFORMS[platform])
+        return settings
+
     @property
     def platform_label(self) -> str:
         return PLATFORMS[self.platform]

@@ -98,6 +98,14 @@ def test_bad_settings_fail_naming_the_variable(env, variable):
     assert caught.value.variable == variable and str(caught.value).startswith(variable)
 
 
+def test_a_handler_is_pinned_to_its_platform():
+    url = {"INTERANA_BUCKET_URL": "s3://bkt/d"}
+    assert Settings.for_platform(url, "aws").platform == "aws"  # INTERANA_PLATFORM defaults to the handler's
+    with pytest.raises(ConfigError) as caught:
+        Settings.for_platform({**url, "INTERANA_PLATFORM": "local"}, "aws")
+    assert caught.value.variable == "INTERANA_PLATFORM" and "writes to AWS storage, not local" in str(caught.value)
+
+
 def test_defaults():
     settings = Settings.from_env({})
     assert (settings.platform, settings.allow_unauthenticated, settings.max_body_bytes, settings.local_dir) == (
